@@ -1,0 +1,122 @@
+/**
+ * build(): for each manuscript, load it once into a Book, then hand the Book to each
+ * requested edition's renderer. One failing edition does not stop the others; one bad
+ * manuscript does not stop the next.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import type {Format, PartialOptions} from './config.js'
+import {ImprintError, oneLine} from './errors.js'
+import {loadManuscript, type Loaded} from './load.js'
+import {renderers} from './render/index.js'
+import type {RenderContext} from './render/types.js'
+import type {BuildReport, Warning} from './report.js'
+
+export interface BuildOptions {
+  options?: PartialOptions
+  config?: string
+  /** Called with human-readable progress lines (the CLI sends them to stderr). */
+  onProgress?: (event: {input: string; edition: Format; done: number; total: number; label?: string}) => void
+  /** Called when an edition fails, with the error (the CLI prints stacks with --verbose). */
+  onError?: (error: unknown) => void
+}
+
+/** Exit status for a set of reports: 0 all built, 1 an edition failed, 2 bad input. */
+export function exitCode(reports: BuildReport[]): 0 | 1 | 2 {
+  if (reports.some((r) => r.error !== undefined)) return 2
+  if (reports.some((r) => !r.ok)) return 1
+  return 0
+}
+
+export async function build(inputs: string[], buildOptions: BuildOptions = {}): Promise<BuildReport[]> {
+  const reports: BuildReport[] = []
+  for (const input of inputs) reports.push(await buildOne(input, buildOptions))
+  return reports
+}
+
+/** The report's structural part, shared by `build` and `inspect`. */
+export function describe(input: string, loaded: Loaded): BuildReport {
+  const {book} = loaded
+  return {
+    input,
+    ok: true,
+    title: book.meta.title,
+    subtitle: book.meta.subtitle,
+    language: book.meta.language,
+    sections: book.sections.map((s) => ({id: s.id, title: s.title, slug: s.slug, line: s.line, speakers: s.speakers})),
+    speakers: book.speakers,
+    dedupe: {enabled: loaded.options.dedupe.enabled, removed: loaded.removed},
+    outputs: {},
+    editions: {},
+    warnings: [...loaded.warnings]
+  }
+}
+
+export function failedReport(input: string, error: unknown): BuildReport {
+  return {
+    input,
+    ok: false,
+    title: '',
+    language: '',
+    sections: [],
+    speakers: [],
+    dedupe: {enabled: false, removed: []},
+    outputs: {},
+    editions: {},
+    warnings: [],
+    error: oneLine(error)
+  }
+}
+
+async function buildOne(input: string, buildOptions: BuildOptions): Promise<BuildReport> {
+  let loaded: Loaded
+  try {
+    loaded = loadManuscript(input, {options: buildOptions.options, config: buildOptions.config})
+  } catch (error) {
+    if (!(error instanceof ImprintError)) buildOptions.onError?.(error)
+    return failedReport(input, error)
+  }
+  const report = describe(input, loaded)
+  const outDir = path.resolve(loaded.options.out)
+  try {
+    prepareOutDir(outDir)
+  } catch (error) {
+    return {...report, ok: false, error: oneLine(error)}
+  }
+  const name = path.basename(input, path.extname(input))
+  // readalong includes the audio; build audio first so its cache serves both.
+  const formats = [...new Set(loaded.options.formats)]
+  for (const format of formats) {
+    const started = performance.now()
+    const context: RenderContext = {
+      book: loaded.book,
+      options: loaded.options,
+      outDir,
+      name,
+      warn: (warning: Omit<Warning, 'stage'>) => report.warnings.push({...warning, stage: format}),
+      progress: (event) => buildOptions.onProgress?.({input, edition: format, ...event})
+    }
+    try {
+      const render = await renderers[format]()
+      Object.assign(report.outputs, await render(context))
+      report.editions[format] = {ok: true, ms: Math.round(performance.now() - started)}
+    } catch (error) {
+      buildOptions.onError?.(error)
+      report.ok = false
+      report.editions[format] = {ok: false, ms: Math.round(performance.now() - started), error: oneLine(error)}
+    }
+  }
+  return report
+}
+
+function prepareOutDir(dir: string): void {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+    throw new ImprintError('output folder is a file, not a folder', {file: dir})
+  }
+  try {
+    fs.mkdirSync(dir, {recursive: true})
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch (error) {
+    throw new ImprintError(`cannot write to the output folder (${(error as NodeJS.ErrnoException).code ?? error})`, {file: dir})
+  }
+}

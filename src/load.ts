@@ -1,0 +1,92 @@
+/**
+ * Read → parse → front matter → options → transforms → Book.
+ * Everything up to the renderers; `imprint inspect` stops here.
+ */
+import path from 'node:path'
+import {toBook} from './book/index.js'
+import {resolveMeta} from './book/meta.js'
+import type {Book} from './book/types.js'
+import {
+  defaults,
+  findConfigFile,
+  loadConfigFile,
+  mergeOptions,
+  parseYamlMap,
+  pickOptions,
+  validateOptions,
+  type Options,
+  type PartialOptions
+} from './config.js'
+import {ImprintError} from './errors.js'
+import {parseMarkdown, transform} from './parse/index.js'
+import type {RemovedParagraph, Warning} from './report.js'
+import {normaliseText, readSource, removeUnsafeCharacters, type Source} from './source.js'
+
+export interface LoadOptions {
+  /** CLI-level options; they win over front matter and the config file. */
+  options?: PartialOptions
+  /** A config file; when absent, `imprint.config.{json,yaml,yml}` beside the manuscript is used if present. */
+  config?: string
+}
+
+export interface Loaded {
+  book: Book
+  options: Options
+  removed: RemovedParagraph[]
+  warnings: Warning[]
+}
+
+/** Load a manuscript file. Throws ImprintError (exit 2) for unreadable or malformed input. */
+export function loadManuscript(file: string, load: LoadOptions = {}): Loaded {
+  return loadSource(readSource(file), load)
+}
+
+/** Load Markdown text as if it were a file at `file` (resources resolve against its folder). */
+export function loadText(text: string, file = 'manuscript.md', load: LoadOptions = {}): Loaded {
+  const cleaned = removeUnsafeCharacters(normaliseText(text, file))
+  return loadSource({file, text: cleaned.text, removed: cleaned.removed, mtime: new Date(0)}, load)
+}
+
+function loadSource(source: Source, load: LoadOptions): Loaded {
+  const warnings: Warning[] = []
+  const warn = (warning: Warning) => warnings.push(warning)
+  for (const {line, codePoints} of source.removed ?? []) {
+    warn({code: 'control-character', stage: 'source', line, message: `removed ${[...new Set(codePoints)].join(', ')} (control or bidi-override character)`})
+  }
+  const baseDir = path.dirname(path.resolve(source.file))
+
+  const configFile = load.config ?? findConfigFile(baseDir)
+  let fromConfig: PartialOptions = {}
+  if (configFile) {
+    const loaded = loadConfigFile(configFile)
+    fromConfig = loaded.options
+    for (const problem of loaded.warnings) {
+      warn({code: 'unknown-key', stage: 'config', message: `${configFile}: ${problem.message}`, line: problem.line})
+    }
+  }
+
+  const tree = parseMarkdown(source.text)
+  const yamlNode = tree.children[0]?.type === 'yaml' ? tree.children[0] : undefined
+  let front: ReturnType<typeof parseYamlMap> = {data: {}, lineOf: () => undefined}
+  if (yamlNode) {
+    front = parseYamlMap(yamlNode.value, source.file, yamlNode.position?.start.line ?? 1)
+    const {errors, warnings: unknown} = validateOptions(front.data, {allowMeta: true, lineOf: front.lineOf})
+    if (errors.length > 0) throw new ImprintError(`front matter ${errors[0]!.message}`, {file: source.file, line: errors[0]!.line})
+    for (const problem of unknown) warn({code: 'unknown-key', stage: 'source', message: `front matter: ${problem.message}`, line: problem.line})
+  }
+  const options = mergeOptions(defaults, fromConfig, pickOptions(front.data), load.options ?? {})
+
+  const meta = resolveMeta({data: front.data, lineOf: front.lineOf, file: source.file, baseDir, mtime: source.mtime, warn})
+  const {dedupe} = transform(tree, {
+    dedupe: options.dedupe.enabled && {minLength: options.dedupe.minLength, similarity: options.dedupe.similarity}
+  })
+  const book = toBook(tree, {splitDepth: options.splitDepth, meta, source: path.resolve(source.file), baseDir})
+
+  // Attribute each removed paragraph to the section it stood in.
+  const removed: RemovedParagraph[] = (dedupe?.removed ?? []).map((r) => {
+    let section: RemovedParagraph['section']
+    for (const s of book.sections) if (s.line <= r.line) section = {id: s.id, title: s.title}
+    return {line: r.line, section, text: r.text, firstLine: r.firstLine, similarity: r.similarity}
+  })
+  return {book, options, removed, warnings}
+}
