@@ -8,6 +8,7 @@ import path from 'node:path'
 import type {Format, PartialOptions} from './config.js'
 import {ImprintError, oneLine} from './errors.js'
 import {loadManuscript, type Loaded} from './load.js'
+import {removeStaleTemporaries} from './util/atomic.js'
 import {renderers} from './render/index.js'
 import type {RenderContext} from './render/types.js'
 import type {BuildReport, Warning} from './report.js'
@@ -80,6 +81,10 @@ async function buildOne(input: string, buildOptions: BuildOptions): Promise<Buil
   const outDir = path.resolve(loaded.options.out)
   try {
     prepareOutDir(outDir)
+    // Leftovers of a build that was killed (SIGKILL cannot clean up): remove, say so.
+    for (const stale of removeStaleTemporaries(outDir)) {
+      report.warnings.push({code: 'stale-temporary', stage: 'build', message: `removed ${stale}, left by an interrupted build`})
+    }
   } catch (error) {
     return {...report, ok: false, error: oneLine(error)}
   }
@@ -93,7 +98,11 @@ async function buildOne(input: string, buildOptions: BuildOptions): Promise<Buil
       options: loaded.options,
       outDir,
       name,
-      warn: (warning: Omit<Warning, 'stage'>) => report.warnings.push({...warning, stage: format}),
+      warn: (warning: Omit<Warning, 'stage'>) => {
+        // Editions that share work (readalong reuses the audio) report a problem once.
+        const seen = report.warnings.some((w) => w.code === warning.code && w.message === warning.message && w.line === warning.line)
+        if (!seen) report.warnings.push({...warning, stage: format})
+      },
       progress: (event) => buildOptions.onProgress?.({input, edition: format, ...event})
     }
     try {

@@ -49,10 +49,11 @@ export function toBook(tree: Root, options: ToBookOptions): Book {
     title = plain(opening)
     body = body.slice(1)
     // A `##` right under the title is its subtitle only when it is the document's one
-    // `##`; with several, they are the chapters.
+    // `##` and a heading (not body text) follows it; otherwise it opens a chapter.
     const next = body[0]
     const onlyH2 = body.filter((node) => node.type === 'heading' && node.depth === 2).length === 1
-    if (next?.type === 'heading' && next.depth === 2 && onlyH2) {
+    const headsDocument = body[1] === undefined || body[1].type === 'heading'
+    if (next?.type === 'heading' && next.depth === 2 && onlyH2 && headsDocument) {
       subtitle = plain(next)
       body = body.slice(1)
     }

@@ -43,6 +43,9 @@ export function detectLanguage(text: string): string {
     if (hangul >= cjk * 0.3) return 'ko'
     return traditional > simplified ? 'zh-TW' : 'zh-CN'
   }
+  // Too little text to tell Latin-script languages apart (franc guesses Tagalog for
+  // "Hello world"): say undetermined rather than guess.
+  if ((sample.match(/\p{L}/gu) ?? []).length < 60) return 'und'
   const code = franc(sample, {minLength: 20})
   return ISO639_3_TO_1[code] ?? 'und'
 }

@@ -130,3 +130,15 @@ describe.skipIf(!have(sample, 'the press-conference sample'))('the sample', () =
     expect(b.sections.every((s) => s.speakers.length === 2 && s.speakers[1] === '王毅')).toBe(true)
   })
 })
+
+describe('a lone ## followed by text', () => {
+  it('is a chapter, not a subtitle', () => {
+    const b = book('# Book\n\n## One\n\nThe only chapter has some text in it.\n')
+    expect(b.meta.subtitle).toBeUndefined()
+    expect(b.sections.map((s) => s.title)).toEqual(['One'])
+  })
+
+  it('leaves the language undetermined when there is too little Latin text to tell', () => {
+    expect(book('# Hi\n\nHello world.\n').meta.language).toBe('und')
+  })
+})
