@@ -77,10 +77,51 @@ interface Planned {
 }
 
 export const renderAudio: Renderer = async (ctx) => {
-  const audio = ctx.options.audio
-  const {book} = ctx
   const dir = path.join(ctx.outDir, `${ctx.name}.audio`)
   await fs.promises.mkdir(dir, {recursive: true})
+  const {planned, results, voices, synthesized, cached} = await synthesizeBook(ctx)
+  return {audio: await writeOutputs(ctx, dir, planned, results, voices, {synthesized, cached})}
+}
+
+/** A section's audio exactly as the audio edition writes it, with its block timings (for read-along). */
+export interface SectionFile {
+  section: Section
+  /** The audio edition's file name (`01-slug.mp3`). */
+  file: string
+  /** The tagged MP3: byte for byte the audio edition's file (less the cover picture, when left out). */
+  bytes: Uint8Array
+  durationMs: number
+  /** Per spoken block, under the ids spokenBlocks() gives. */
+  blocks: BlockTiming[]
+}
+
+/**
+ * The section audio without writing the audio edition: synthesized, or taken from the shared
+ * cache (free when the audio edition was built first). Sections with nothing to speak have none.
+ * `cover: false` leaves the cover picture out of the tags (an EPUB has it once already).
+ */
+export async function renderSectionFiles(ctx: RenderContext, options: {cover?: boolean} = {}): Promise<SectionFile[]> {
+  const {planned, results} = await synthesizeBook(ctx)
+  const cover = options.cover === false ? undefined : readCover(ctx.book, (message) => ctx.warn({code: 'audio-cover', message}))
+  return planned.map((p, i) => {
+    const result = results.get(p.section.id)!
+    return {
+      section: p.section,
+      file: p.file,
+      bytes: taggedSection(ctx.book, p, i, planned.length, cover, result),
+      durationMs: Math.round(scanMp3(result.mp3).durationMs),
+      blocks: result.blocks
+    }
+  })
+}
+
+function taggedSection(book: Book, p: Planned, i: number, count: number, cover: ReturnType<typeof readCover>, result: SectionAudio): Uint8Array {
+  return concatBytes([sectionTag(book, p.section.title || book.meta.title, i + 1, count, cover), result.mp3])
+}
+
+async function synthesizeBook(ctx: RenderContext) {
+  const audio = ctx.options.audio
+  const {book} = ctx
   const cache = new AudioCache(path.resolve(process.cwd(), audio.cache))
   const voices = planVoices(audio, book.meta.language, book.speakers)
   const planned = planSections(ctx, voices)
@@ -120,7 +161,7 @@ export const renderAudio: Renderer = async (ctx) => {
       {kind: 'edition', file: book.source || undefined, line: s.line, cause: first.error}
     )
   }
-  return {audio: await writeOutputs(ctx, dir, planned, results, voices, {synthesized, cached})}
+  return {planned, results, voices, synthesized, cached}
 }
 
 /** Synthesize the sections the cache lacks; each finished one is cached at once, so a later failure keeps it. */
@@ -224,8 +265,7 @@ async function writeOutputs(
   let sampleRate = 0
   for (const [i, p] of planned.entries()) {
     const result = results.get(p.section.id)!
-    const tag = sectionTag(book, p.section.title || book.meta.title, i + 1, planned.length, cover)
-    const bytes = concatBytes([tag, result.mp3])
+    const bytes = taggedSection(book, p, i, planned.length, cover, result)
     const target = path.join(dir, p.file)
     await writeFileAtomic(target, bytes)
     files.push(target)

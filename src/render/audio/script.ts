@@ -45,7 +45,15 @@ export interface Skipped {
 
 export interface ScriptOptions {
   code: 'skip' | 'summary'
+  /**
+   * Told of every block with the mdast node it comes from (undefined for the section title):
+   * the read-along EPUB tags exactly these nodes' elements with the block ids.
+   */
+  onBlock?: (id: string, node: SpokenNode | undefined) => void
 }
+
+/** The mdast nodes that yield a block. */
+export type SpokenNode = RootContent | ListItem | TableRow
 
 /** Pauses: longer after titles, shorter between list items and table rows. */
 export const PAUSES = {title: 900, heading: 700, paragraph: 450, item: 300, row: 300, code: 450} as const
@@ -60,16 +68,20 @@ export function spokenBlocks(
   const blocks: SpokenBlock[] = []
   const counters = {h: 0, p: 0, li: 0, tr: 0, c: 0}
   let speaker: string | undefined
-  const push = (kind: BlockKind, prefix: string, text: string, line?: number) => {
+  const push = (kind: BlockKind, prefix: string, text: string, node: SpokenNode, line?: number) => {
     const clean = tidy(text)
     if (!clean) return
     blocks.push({id: `${section.id}-${prefix}`, kind, text: clean, speaker, pauseMs: PAUSES[kind], line})
+    options.onBlock?.(`${section.id}-${prefix}`, node)
   }
   const inline = (nodes: PhrasingContent[]) => phrasingText(nodes, skipped)
 
   if (section.title) {
     const clean = tidy(inline(section.titleNodes) || section.title)
-    if (clean) blocks.push({id: `${section.id}-t`, kind: 'title', text: clean, pauseMs: PAUSES.title, line: section.line})
+    if (clean) {
+      blocks.push({id: `${section.id}-t`, kind: 'title', text: clean, pauseMs: PAUSES.title, line: section.line})
+      options.onBlock?.(`${section.id}-t`, undefined)
+    }
   }
 
   const walk = (node: RootContent): void => {
@@ -77,12 +89,12 @@ export function spokenBlocks(
     switch (node.type) {
       case 'heading':
         speaker = undefined
-        if (tidy(inline(node.children))) push('heading', `h${++counters.h}`, inline(node.children), line)
+        if (tidy(inline(node.children))) push('heading', `h${++counters.h}`, inline(node.children), node, line)
         break
       case 'paragraph': {
         if (node.data?.speaker) speaker = node.data.speaker.name
         const text = inline(node.children)
-        if (tidy(text)) push('paragraph', `p${++counters.p}`, text, line)
+        if (tidy(text)) push('paragraph', `p${++counters.p}`, text, node, line)
         break
       }
       case 'blockquote':
@@ -91,18 +103,18 @@ export function spokenBlocks(
       case 'list':
         for (const item of (node as List).children) {
           const text = listItemText(item, skipped, cjk)
-          if (tidy(text)) push('item', `li${++counters.li}`, text, item.position?.start.line)
+          if (tidy(text)) push('item', `li${++counters.li}`, text, item, item.position?.start.line)
         }
         break
       case 'table':
         for (const row of (node as Table).children) {
           const text = rowText(row, skipped, cjk)
-          if (tidy(text)) push('row', `tr${++counters.tr}`, text, row.position?.start.line)
+          if (tidy(text)) push('row', `tr${++counters.tr}`, text, row, row.position?.start.line)
         }
         break
       case 'code':
         skipped.code++
-        if (options.code === 'summary') push('code', `c${++counters.c}`, codeSummary(node.value, node.lang, cjk), line)
+        if (options.code === 'summary') push('code', `c${++counters.c}`, codeSummary(node.value, node.lang, cjk), node, line)
         break
       case 'html':
         skipped.html++

@@ -9,10 +9,12 @@
 import type {Element, ElementContent, Nodes as HastNodes, Root as HastRoot, RootContent as HastContent} from 'hast'
 import {raw} from 'hast-util-raw'
 import {sanitize} from 'hast-util-sanitize'
-import type {FootnoteReference, Heading, Image, Link, ListItem, Paragraph, Parents, Root as MdastRoot, RootContent} from 'mdast'
+import type {Code, FootnoteReference, Heading, Image, Link, ListItem, Paragraph, Parents, Root as MdastRoot, RootContent, TableRow} from 'mdast'
 import {defaultHandlers, toHast, type Handlers, type State} from 'mdast-util-to-hast'
+import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 import type {Book, Section} from '../../book/types.js'
+import {spokenBlocks, type ScriptOptions} from '../audio/script.js'
 import type {Warning} from '../../report.js'
 import type {ImageStore} from './assets.js'
 import {labels} from './documents.js'
@@ -32,7 +34,20 @@ export interface Chapter {
   headingId?: string
   /** Serialised body content (inside <section>). */
   body: string
+  /** Read-along only: spoken block id → id of the element that shows it. */
+  spoken: Map<string, string>
 }
+
+/** Read-along: tag the elements the audio edition speaks with its block ids. */
+export interface ReadAlongMarks {
+  code: ScriptOptions['code']
+}
+
+/**
+ * Temporary id prefix of a spoken element until tidy() gives it its block id. The random part
+ * (never written out) keeps raw HTML from posing as a spoken element.
+ */
+const SPOKEN_PREFIX = `imprint-spoken-${randomBytes(8).toString('hex')}-`
 
 interface Draft {
   section: Section
@@ -41,6 +56,7 @@ interface Draft {
   /** Original id → id written in this document. */
   ids: Map<string, string>
   headingId?: string
+  spoken: Map<string, string>
 }
 
 interface Note {
@@ -81,7 +97,7 @@ function replaceIn(parent: {children: HastContent[]}, index: number, replacement
   parent.children.splice(index, 1, ...replacement)
 }
 
-export function renderChapters(book: Book, images: ImageStore, warn: Warn): Chapter[] {
+export function renderChapters(book: Book, images: ImageStore, warn: Warn, readAlong?: ReadAlongMarks): Chapter[] {
   const roles = speakerRoles(book.speakers)
   const words = labels(book.meta.language)
   const notes = new Map<string, Note>()
@@ -99,7 +115,7 @@ export function renderChapters(book: Book, images: ImageStore, warn: Warn): Chap
     const pending: string[] = []
     const hast = sectionToHast(section, file, pending)
     const tree = sanitize(hasRaw(hast) ? raw(hast) : hast, xhtmlSchema) as HastRoot
-    const draft: Draft = {section, file, tree, ids: new Map()}
+    const draft: Draft = {section, file, tree, ids: new Map(), spoken: new Map()}
     tidy(draft)
     return draft
   })
@@ -115,23 +131,44 @@ export function renderChapters(book: Book, images: ImageStore, warn: Warn): Chap
     if (tally.count > 0) {
       warn({code: 'xml-forbidden-char', message: `${tally.count} character(s) that XML 1.0 forbids removed in section '${draft.section.title || draft.section.id}'`, line: draft.section.line})
     }
-    return {section: draft.section, file: draft.file, headingId: draft.headingId, body}
+    return {section: draft.section, file: draft.file, headingId: draft.headingId, body, spoken: draft.spoken}
   })
 
   function sectionToHast(section: Section, file: string, pending: string[]): HastRoot {
     const base = section.depth || 1
     let inNote = false
+    // Read-along: the mdast nodes spokenBlocks() speaks, by identity (the title is the heading made below).
+    const spokenNodes = new Map<object, string>()
+    let titleBlock: string | undefined
+    if (readAlong) {
+      const onBlock: ScriptOptions['onBlock'] = (id, node) => {
+        if (node) spokenNodes.set(node, id)
+        else titleBlock = id
+      }
+      spokenBlocks(section, book, {code: readAlong.code, onBlock})
+    }
+    const mark = (node: object, result: Element): Element => {
+      const id = spokenNodes.get(node)
+      if (id) result.properties.id = `${SPOKEN_PREFIX}${id}`
+      return result
+    }
     const handlers: Handlers = {
       heading(state: State, node: Heading) {
         const level = (node.data as {imprintLevel?: number} | undefined)?.imprintLevel ?? Math.min(6, Math.max(2, node.depth - base + 1))
         const result: Element = {type: 'element', tagName: `h${level}`, properties: {}, children: state.all(node)}
         state.patch(node, result)
-        return state.applyData(node, result)
+        return mark(node, state.applyData(node, result) as Element)
+      },
+      tableRow(state: State, node: TableRow, parent: Parents | undefined) {
+        return mark(node, defaultHandlers.tableRow(state, node, parent))
+      },
+      code(state: State, node: Code) {
+        return mark(node, defaultHandlers.code(state, node))
       },
       paragraph(state: State, node: Paragraph) {
         const speaker = node.data?.speaker
         if (!speaker) {
-          const result = defaultHandlers.paragraph(state, node)
+          const result = mark(node, defaultHandlers.paragraph(state, node))
           // A paragraph holding only images is a figure: centred, not indented.
           if (node.children.length > 0 && node.children.every((c) => c.type === 'image' || (c.type === 'text' && c.value.trim() === ''))) {
             result.properties.className = ['image']
@@ -147,10 +184,10 @@ export function renderChapters(book: Book, images: ImageStore, warn: Warn): Chap
           children: [label, ...state.all(node)]
         }
         state.patch(node, result)
-        return result
+        return mark(node, result)
       },
       listItem(state: State, node: ListItem, parent: Parents | undefined) {
-        const result = defaultHandlers.listItem(state, node, parent)
+        const result = mark(node, defaultHandlers.listItem(state, node, parent))
         // A task box is text in the EPUB: no form controls in the book.
         if (typeof node.checked === 'boolean') replaceCheckbox(result, node.checked)
         return result
@@ -194,7 +231,9 @@ export function renderChapters(book: Book, images: ImageStore, warn: Warn): Chap
     }
     const children: RootContent[] = []
     if (section.titleNodes.length > 0) {
-      children.push({type: 'heading', depth: 1, children: section.titleNodes, data: {imprintLevel: 1} as Heading['data']})
+      const title: Heading = {type: 'heading', depth: 1, children: section.titleNodes, data: {imprintLevel: 1} as Heading['data']}
+      if (titleBlock) spokenNodes.set(title, titleBlock)
+      children.push(title)
     }
     children.push(...section.nodes)
     const options = {allowDangerousHtml: true, handlers, footnoteLabel: '', clobberPrefix: ''}
@@ -253,17 +292,23 @@ export function renderChapters(book: Book, images: ImageStore, warn: Warn): Chap
           if (props.id === undefined) props.id = String(props.name)
           delete props.name
         }
-        if (props.id !== undefined && props.id !== null) {
+        const spokenId = readAlong && typeof props.id === 'string' && props.id.startsWith(SPOKEN_PREFIX) ? props.id.slice(SPOKEN_PREFIX.length) : undefined
+        if (spokenId !== undefined) {
+          // A spoken block: its id is the block id (a heading's slug still reaches it).
+          if (draft.spoken.has(spokenId)) delete props.id
+          else {
+            props.id = unique(spokenId)
+            draft.spoken.set(spokenId, props.id)
+            if (/^h[1-6]$/.test(element.tagName)) register(headingSlug(element), props.id)
+          }
+        } else if (props.id !== undefined && props.id !== null) {
           const original = String(props.id)
           // Our own footnote ids are referenced verbatim; user ids may not take that prefix.
           const wanted = original.startsWith('imprint-') && !classesOf(element).some((c) => c === 'noteref' || c === 'footnote') ? `u-${original}` : original
           props.id = unique(wanted)
           register(original, String(props.id))
         } else if (/^h[1-6]$/.test(element.tagName)) {
-          let slug = githubSlug(textOf(element))
-          const seen = slugCounts.get(slug) ?? 0
-          slugCounts.set(slug, seen + 1)
-          if (seen > 0) slug = `${slug}-${seen}`
+          const slug = headingSlug(element)
           props.id = unique(slug || 'heading')
           register(slug, String(props.id))
         }
@@ -305,6 +350,14 @@ export function renderChapters(book: Book, images: ImageStore, warn: Warn): Chap
       }
     }
     visit(draft.tree)
+  }
+
+  /** GitHub's heading slug, numbered across the book as GitHub numbers repeats. */
+  function headingSlug(element: Element): string {
+    const slug = githubSlug(textOf(element))
+    const seen = slugCounts.get(slug) ?? 0
+    slugCounts.set(slug, seen + 1)
+    return seen > 0 ? `${slug}-${seen}` : slug
   }
 
   function resolveLinks(draft: Draft): void {

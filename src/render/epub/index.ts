@@ -1,33 +1,68 @@
 /**
  * The EPUB 3 edition: Book → XHTML chapter bodies, cover, title page, contents → an EPUB
  * package assembled by epub-gen-memory from the templates in templates/epub/ (package.ts),
- * re-packed into a deterministic zip.
+ * re-packed into a deterministic zip. The read-along edition builds the same package through
+ * `buildEpub` with its `readAlong` option (spoken-block ids, audio, SMIL media overlays).
  */
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {isCjkLanguage} from '../../book/language.js'
 import {writeFileAtomic} from '../../util/atomic.js'
-import type {Renderer} from '../types.js'
+import type {Renderer, RenderContext} from '../types.js'
 import {ImageStore} from './assets.js'
-import {renderChapters} from './chapters.js'
+import {renderChapters, type Chapter, type ReadAlongMarks} from './chapters.js'
 import {coverSvg} from './cover.js'
 import {labels, navText, nest, titlePageBody, type NavEntry} from './documents.js'
 import {embeddedFonts, faceTexts} from './fonts.js'
-import {assembleEpub, type PackageDocument, type PackageFile} from './package.js'
+import {assembleEpub, type MediaOverlays, type PackageDocument, type PackageFile} from './package.js'
 import {escapeAttribute} from './xml.js'
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url))
 
 const W3CDTF = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?)?)?$/
 
+/**
+ * What the read-along edition adds to this EPUB (an internal option, not a user flag): spoken
+ * block ids on the elements, then the audio, the SMIL overlays and their metadata.
+ */
+export interface ReadAlong extends ReadAlongMarks {
+  /** Given the rendered chapters (with the ids their spoken elements got), the overlay files. */
+  overlays(chapters: Chapter[]): ReadAlongPackage
+}
+
+export interface ReadAlongPackage {
+  /** Audio and SMIL files, added to the manifest. */
+  files: PackageFile[]
+  /** Chapter file → manifest id of its media overlay. */
+  overlayOf: Map<string, string>
+  metadata: MediaOverlays
+  /** CSS appended to the stylesheet when it lacks `unless` (a user stylesheet without the highlight). */
+  css: {unless: string; css: string}
+}
+
 export const renderEpub: Renderer = async (context) => {
+  const zip = await buildEpub(context)
+  const target = path.join(context.outDir, `${context.name}.epub`)
+  await writeFileAtomic(target, zip)
+  context.progress({done: 3, total: 3, label: 'epub: done'})
+  return {epub: target}
+}
+
+/** Id of a chapter's <section> in a read-along book, the target of its overlay's <seq>. */
+export function chapterElementId(chapter: Chapter): string {
+  return `imprint-chapter-${chapter.section.id}`
+}
+
+/** The EPUB bytes; with `readAlong`, the same book with Media Overlays. */
+export async function buildEpub(context: RenderContext, readAlong?: ReadAlong): Promise<Uint8Array> {
   const {book, options} = context
   const meta = book.meta
   const words = labels(meta.language)
   const images = new ImageStore(book.baseDir, context.warn, options.epub.allowRemoteImages)
 
   context.progress({done: 0, total: 3, label: 'epub: chapters'})
-  const chapters = renderChapters(book, images, context.warn)
+  const chapters = renderChapters(book, images, context.warn, readAlong)
+  const narration = readAlong?.overlays(chapters)
 
   // Cover: the user's image if it can be read, else a generated SVG.
   let coverImageId: string | undefined
@@ -48,8 +83,11 @@ export const renderEpub: Renderer = async (context) => {
   ]
   for (const chapter of chapters) {
     const title = chapter.section.title || words.preface
-    const content = `<section class="chapter" epub:type="chapter" aria-label="${escapeAttribute(title)}">\n${chapter.body}\n</section>`
-    documents.push({id: `c-${chapter.section.id}`, filename: chapter.file, title, content, bodyType: 'bodymatter'})
+    // Read-along: the overlay's <seq> points at the chapter (`imprint-` ids are never the user's).
+    const id = narration?.overlayOf.has(chapter.file) ? ` id="${chapterElementId(chapter)}"` : ''
+    const content = `<section${id} class="chapter" epub:type="chapter" aria-label="${escapeAttribute(title)}">\n${chapter.body}\n</section>`
+    const mediaOverlay = narration?.overlayOf.get(chapter.file)
+    documents.push({id: `c-${chapter.section.id}`, filename: chapter.file, title, content, bodyType: 'bodymatter', mediaOverlay})
   }
 
   const entries: NavEntry[] = chapters.map((chapter) => ({label: chapter.section.title || words.preface, href: chapter.file, depth: chapter.section.depth}))
@@ -80,6 +118,7 @@ export const renderEpub: Renderer = async (context) => {
     coverImageId = 'cover-image'
   }
   for (const asset of images.assets) files.push({id: asset.id, href: asset.href, mediaType: asset.mediaType, properties: asset.properties, data: asset.data})
+  if (narration) files.push(...narration.files)
 
   const zip = await assembleEpub({
     identifier: meta.identifier,
@@ -100,11 +139,10 @@ export const renderEpub: Renderer = async (context) => {
     coverImageId,
     documents,
     files,
+    mediaOverlays: narration?.metadata,
+    extraCss: narration?.css,
     warn: (message) => context.warn({code: 'epub-package', message: `epub-gen-memory: ${message}`})
   })
 
-  const target = path.join(context.outDir, `${context.name}.epub`)
-  await writeFileAtomic(target, zip)
-  context.progress({done: 3, total: 3, label: 'epub: done'})
-  return {epub: target}
+  return zip
 }

@@ -58,6 +58,16 @@ export interface PackageDocument {
   properties?: string
   bodyType?: string
   bodyClass?: string
+  /** Manifest id of the SMIL media overlay that narrates this document (read-along). */
+  mediaOverlay?: string
+}
+
+/** Package metadata of a read-along book (EPUB 3 Media Overlays), durations as SMIL clock values. */
+export interface MediaOverlays {
+  activeClass: string
+  /** Per overlay: manifest id and duration. */
+  durations: {id: string; duration: string}[]
+  total: string
 }
 
 export interface PackageInput {
@@ -81,6 +91,9 @@ export interface PackageInput {
   coverImageId?: string
   documents: PackageDocument[]
   files: PackageFile[]
+  mediaOverlays?: MediaOverlays
+  /** Appended to the stylesheet unless it already mentions `unless` (read-along highlight in a user stylesheet). */
+  extraCss?: {unless: string; css: string}
   warn: (message: string) => void
 }
 
@@ -132,7 +145,13 @@ class ImprintEpub extends EPub {
 
 /** Media types zipped stored: already compressed. */
 function isCompressed(mediaType: string): boolean {
-  return mediaType.startsWith('font/') || (mediaType.startsWith('image/') && mediaType !== 'image/svg+xml')
+  return mediaType.startsWith('font/') || mediaType.startsWith('audio/') || (mediaType.startsWith('image/') && mediaType !== 'image/svg+xml')
+}
+
+/** The stylesheet, with `extra.css` appended unless the stylesheet already mentions `extra.unless`. */
+function withExtraCss(css: string, extra: PackageInput['extraCss']): string {
+  if (!extra || css.includes(extra.unless)) return css
+  return `${css.replace(/\n*$/, '\n')}\n${extra.css}`
 }
 
 const ENTITY: Record<string, string> = {amp: '&', lt: '<', gt: '>', quot: '"', apos: "'"}
@@ -182,7 +201,8 @@ export async function assembleEpub(input: PackageInput): Promise<Uint8Array> {
     coverImageId: input.coverImageId,
     navFile: NAV_FILE,
     stylesheet: STYLESHEET_FILE,
-    files: input.files.map(({data: _data, ...item}) => item)
+    files: input.files.map(({data: _data, ...item}) => item),
+    mediaOverlays: input.mediaOverlays
   }
   // Unknown keys (book, shell, xml) pass the library's validation and reach the templates.
   const options: Options & {book: typeof book; shell: typeof shell; xml: typeof xml} = {
@@ -191,7 +211,7 @@ export async function assembleEpub(input: PackageInput): Promise<Uint8Array> {
     lang: input.language,
     date: input.modified.toISOString(),
     tocTitle: input.contentsTitle,
-    css: readStylesheetOrThrow(input.stylesheet),
+    css: withExtraCss(readStylesheetOrThrow(input.stylesheet), input.extraCss),
     version: 3,
     contentOPF: readTemplate('content.opf.ejs'),
     tocNCX: readTemplate('toc.ncx.ejs'),
@@ -209,6 +229,7 @@ export async function assembleEpub(input: PackageInput): Promise<Uint8Array> {
     bodyType: document.bodyType ?? '',
     bodyClass: document.bodyClass ?? '',
     properties: document.properties ?? '',
+    mediaOverlay: document.mediaOverlay ?? '',
     beforeToc: document.beforeToc ?? false,
     excludeFromToc: document.beforeToc ?? false,
     shell,
