@@ -8,7 +8,6 @@ import pdfmake from 'pdfmake'
 import {ImprintError, oneLine} from '../../errors.js'
 import {writeFileAtomic} from '../../util/atomic.js'
 import type {Renderer, RenderContext} from '../types.js'
-import {imposeBooklet} from './booklet.js'
 import {buildDocument} from './document.js'
 import {installFastShaping} from './fastshape.js'
 import {FontSet} from './fontset.js'
@@ -61,6 +60,8 @@ export const renderPdf: Renderer = async (context) => {
   const outputs: {pdf: string; booklet?: string} = {pdf: target}
   if (context.options.pdf.imposition === 'booklet') {
     const booklet = path.join(context.outDir, `${context.name}.booklet.pdf`)
+    // pdf-lib is only loaded when a booklet is asked for (it costs ~0.1 s to load).
+    const {imposeBooklet} = await import('./booklet.js')
     await writeFileAtomic(booklet, await imposeBooklet(pdf, context.book.meta.modified, context.book.meta.title))
     outputs.booklet = booklet
   }
