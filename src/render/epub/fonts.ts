@@ -8,7 +8,6 @@
  * already puts first in its stacks, so the embedded faces take over without other changes.
  */
 import fs from 'node:fs'
-import subsetFont from 'subset-font'
 import {bundledFaces, coverage, isIgnorable, type FontFace} from '../../fonts/index.js'
 import type {Warning} from '../../report.js'
 
@@ -118,6 +117,8 @@ export async function embeddedFonts(texts: FaceTexts, warn: Warn): Promise<Embed
 async function subset(face: FontFace, text: string): Promise<Uint8Array> {
   const source = await fs.promises.readFile(face.file)
   // Name ids 0 (copyright), 13 and 14 (licence, licence URL) carry the OFL notice with the font.
+  // harfbuzz (WebAssembly) is loaded only for --embed-fonts.
+  const {default: subsetFont} = await import('subset-font')
   const woff = await subsetFont(source, text, {targetFormat: 'woff', preserveNameIds: [0, 1, 2, 3, 4, 5, 6, 13, 14]})
   return new Uint8Array(woff)
 }
