@@ -123,9 +123,25 @@ function prepareOutDir(dir: string): void {
     throw new ImprintError('output folder is a file, not a folder', {file: dir})
   }
   try {
-    fs.mkdirSync(dir, {recursive: true})
+    makeFolder(dir)
     fs.accessSync(dir, fs.constants.W_OK)
   } catch (error) {
     throw new ImprintError(`cannot write to the output folder (${(error as NodeJS.ErrnoException).code ?? error})`, {file: dir})
   }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's recursive mkdirSync loops forever when the kernel
+ * answers ENOENT for a folder whose parent exists (e.g. under /proc).
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = []
+  let current = dir
+  while (!fs.existsSync(current)) {
+    missing.unshift(current)
+    const parent = path.dirname(current)
+    if (parent === current) break
+    current = parent
+  }
+  for (const folder of missing) fs.mkdirSync(folder)
 }

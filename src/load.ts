@@ -19,6 +19,7 @@ import {
 } from './config.js'
 import {ImprintError} from './errors.js'
 import {parseMarkdown, transform} from './parse/index.js'
+import {findDeepNesting, findDeepNode, isStackOverflow, MAX_DELIMITER_RUN, MAX_NESTING, MAX_TREE_DEPTH} from './parse/nesting.js'
 import type {RemovedParagraph, Warning} from './report.js'
 import {normaliseText, readSource, removeUnsafeCharacters, type Source} from './source.js'
 
@@ -65,7 +66,25 @@ function loadSource(source: Source, load: LoadOptions): Loaded {
     }
   }
 
-  const tree = parseMarkdown(source.text)
+  // Refuse pathological nesting before the parser, whose cost grows with it (see parse/nesting.ts).
+  const deep = findDeepNesting(source.text)
+  if (deep?.kind === 'delimiters') {
+    throw new ImprintError(`a run of ${deep.depth} '*' or '_' characters; imprint accepts at most ${MAX_DELIMITER_RUN} in a row outside code (escape them with \\ or put them in code)`, {file: source.file, line: deep.line})
+  }
+  if (deep) {
+    throw new ImprintError(`block quotes and lists nested more than ${MAX_NESTING} levels deep; imprint refuses such input (parsing it would take minutes)`, {file: source.file, line: deep.line})
+  }
+  let tree: ReturnType<typeof parseMarkdown>
+  try {
+    tree = parseMarkdown(source.text)
+  } catch (error) {
+    if (isStackOverflow(error)) throw new ImprintError('inline markup (emphasis, links) nested too deeply to parse', {file: source.file})
+    throw error
+  }
+  const deepNode = findDeepNode(tree)
+  if (deepNode) {
+    throw new ImprintError(`markup nested more than ${MAX_TREE_DEPTH} levels deep (emphasis, links, lists, quotes); imprint refuses such input`, {file: source.file, line: deepNode.line})
+  }
   const yamlNode = tree.children[0]?.type === 'yaml' ? tree.children[0] : undefined
   let front: ReturnType<typeof parseYamlMap> = {data: {}, lineOf: () => undefined}
   if (yamlNode) {

@@ -64,3 +64,39 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
     settle(temporary)
   }
 }
+
+/** `.<name>.<pid>-<8 hex>.tmp`, as temporaryPath() names them. */
+const TEMPORARY = /^\..+\.(\d+)-[0-9a-f]{8}\.tmp$/
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Remove temporary files in `dir` left by builds that were killed outright (SIGKILL, a
+ * power cut), which cannot clean up after themselves. Files of running processes stay.
+ * Returns the names removed.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const name of names) {
+    const match = TEMPORARY.exec(name)
+    if (!match || isAlive(Number(match[1]))) continue
+    fs.rmSync(path.join(dir, name), {force: true, recursive: true})
+    removed.push(name)
+  }
+  return removed
+}

@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {BlockTiming, SectionAudio, SectionJob} from './engine.js'
-import {writeFileAtomic} from '../../util/atomic.js'
+import {removeStaleTemporaries, writeFileAtomic} from '../../util/atomic.js'
 import {sha256} from '../../util/hash.js'
 
 interface CachedMeta {
@@ -46,6 +46,8 @@ export class AudioCache {
   async put(key: string, audio: SectionAudio): Promise<void> {
     const {folder, mp3, meta} = this.paths(key)
     await fs.promises.mkdir(folder, {recursive: true})
+    // Temporary files of a build killed outright (SIGKILL) would otherwise stay forever.
+    removeStaleTemporaries(folder)
     await writeFileAtomic(mp3, audio.mp3)
     const data: CachedMeta = {
       durationMs: audio.durationMs,

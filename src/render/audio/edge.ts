@@ -142,6 +142,43 @@ async function serverClockOffset(endpoint: string, timeoutMs: number): Promise<n
   }
 }
 
+type FrameHandler = (message: unknown) => void
+
+/**
+ * msedge-tts parses every frame inside its socket's message handler and throws on frames
+ * that break the protocol (no X-RequestId header...). Thrown there, the error escapes every
+ * promise and crashes the process. Wrap the handler as the library installs it, so such a
+ * frame fails this request (retryably) instead.
+ */
+function guardFrames(tts: MsEdgeTTS, fail: (error: Error) => void): void {
+  let socket: object | undefined
+  Object.defineProperty(tts, '_ws', {
+    configurable: true,
+    enumerable: true,
+    get: () => socket,
+    set(value: object | undefined) {
+      socket = value
+      if (!value) return
+      const native = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(value), 'onmessage')
+      if (!native?.set || !native.get) return
+      Object.defineProperty(value, 'onmessage', {
+        configurable: true,
+        get: () => native.get!.call(value),
+        set(handler: FrameHandler | null) {
+          const guarded: FrameHandler | null = handler && ((message) => {
+            try {
+              handler.call(value, message)
+            } catch (error) {
+              fail(new EdgeError(`malformed frame from the service (${(error as Error).message})`, true))
+            }
+          })
+          native.set!.call(value, guarded)
+        }
+      })
+    }
+  })
+}
+
 /** One request on its own connection: MP3 bytes and the word boundaries the service reported. */
 async function requestOnce(
   ssml: string,
@@ -150,6 +187,10 @@ async function requestOnce(
   clockOffsetMs: number
 ): Promise<{mp3: Uint8Array; spokenMs: number}> {
   const tts = new MsEdgeTTS()
+  let rejectGarbled: (error: Error) => void = () => {}
+  const garbled = new Promise<never>((_, reject) => (rejectGarbled = reject))
+  garbled.catch(() => {}) // raced below; never an unhandled rejection on its own
+  guardFrames(tts, (error) => rejectGarbled(error))
   let timer: NodeJS.Timeout | undefined
   const stall = (what: string) =>
     new Promise<never>((_, reject) => {
@@ -159,7 +200,7 @@ async function requestOnce(
   try {
     pointAt(settings.endpoint ?? EDGE_URL)
     tokenClockOffsetMs = clockOffsetMs
-    await Promise.race([tts.setMetadata(voice, FORMAT, {wordBoundaryEnabled: true}), stall('connecting')]).catch((error: unknown) => {
+    await Promise.race([tts.setMetadata(voice, FORMAT, {wordBoundaryEnabled: true}), stall('connecting'), garbled]).catch((error: unknown) => {
       throw classify(error)
     })
     const {audioStream, metadataStream} = tts.rawToStream(ssml)
@@ -183,7 +224,7 @@ async function requestOnce(
       audioStream.on('end', resolve)
       audioStream.on('error', (error) => reject(classify(error)))
     })
-    await Promise.race([done, stall('waiting for audio')])
+    await Promise.race([done, stall('waiting for audio'), garbled])
     return {mp3: new Uint8Array(Buffer.concat(chunks)), spokenMs}
   } finally {
     clearTimeout(timer)
