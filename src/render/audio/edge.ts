@@ -18,17 +18,16 @@ import {createMp3Encoder} from 'wasm-media-encoders'
 import type {Engine, SectionAudio, SectionJob, VoiceInfo} from './engine.js'
 import {audioFrames, concatBytes, readFrameHeader, scanMp3} from './mp3.js'
 import {escapeXml, normalisePitch, normaliseRate, normaliseVolume, rateFactor, splitForRequest} from './ssml.js'
-import {packageVersion} from './versions.js'
+import {EDGE_FORMAT, EDGE_VERSION} from './versions.js'
 import type {ResolvedVoice} from './voices.js'
 
 export const EDGE_URL = 'wss://speech.platform.bing.com/consumer/speech/synthesize/readaloud/edge/v1'
 export const EDGE_VOICES_URL =
   'https://speech.platform.bing.com/consumer/speech/synthesize/readaloud/voices/list?trustedclienttoken=6A5AA1D4EAFF4E9FB37E23D68491D6F4'
-const FORMAT = OUTPUT_FORMAT.AUDIO_24KHZ_48KBITRATE_MONO_MP3
+const FORMAT = EDGE_FORMAT as OUTPUT_FORMAT
 const SAMPLE_RATE = 24000
 /** Text bytes per request (the service's limit is 4096; leave room for nothing else to matter). */
 export const MAX_REQUEST_BYTES = 4096
-export const EDGE_VERSION = `msedge-tts@${packageVersion('msedge-tts')}/${FORMAT}/v1`
 
 export interface EdgeSettings {
   /** WebSocket endpoint; tests point it at a local fake. */

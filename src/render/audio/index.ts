@@ -13,12 +13,12 @@ import {writeFileAtomic} from '../../util/atomic.js'
 import {sha256} from '../../util/hash.js'
 import type {Renderer, RenderContext} from '../types.js'
 import {AudioCache, cacheKey} from './cache.js'
-import {createEdgeEngine, EDGE_VERSION, listEdgeVoices} from './edge.js'
 import type {BlockTiming, Engine, SectionAudio, SectionJob, VoiceInfo} from './engine.js'
 import {createEspeakEngine, ESPEAK_VERSION, listEspeakVoices} from './espeak.js'
 import {concatBytes, scanMp3} from './mp3.js'
 import {spokenBlocks, type Skipped, type SpokenBlock} from './script.js'
 import {audiobookTag, readCover, sectionTag, type Chapter} from './tags.js'
+import {EDGE_VERSION} from './versions.js'
 import {planVoices, type EngineName, type VoicePlan} from './voices.js'
 
 export {spokenBlocks, PAUSES, codeSummary, type SpokenBlock, type BlockKind} from './script.js'
@@ -56,8 +56,10 @@ export function bookScript(book: Book, options: Pick<Options['audio'], 'code'> =
   return book.sections.map((section) => ({section, blocks: spokenBlocks(section, book, options)}))
 }
 
-export function createEngine(audio: Options['audio']): Engine {
+/** The engine for a build; msedge-tts (and its HTTP stack) is loaded only for the edge engine. */
+export async function createEngine(audio: Options['audio']): Promise<Engine> {
   if (audio.engine === 'edge') {
+    const {createEdgeEngine} = await import('./edge.js')
     return createEdgeEngine({endpoint: audio.endpoint, concurrency: audio.concurrency, retries: audio.retries, timeoutMs: audio.timeoutMs})
   }
   return createEspeakEngine()
@@ -65,7 +67,8 @@ export function createEngine(audio: Options['audio']): Engine {
 
 /** Voices an engine offers (for `imprint voices --tts edge`). Edge needs the network. */
 export async function listVoices(engine: EngineName, options: {voicesUrl?: string} = {}): Promise<VoiceInfo[]> {
-  return engine === 'edge' ? listEdgeVoices(options) : listEspeakVoices()
+  if (engine === 'edge') return (await import('./edge.js')).listEdgeVoices(options)
+  return listEspeakVoices()
 }
 
 interface Planned {
@@ -174,7 +177,7 @@ async function synthesizeMisses(
   const results = new Map<string, SectionAudio>()
   const failures: {planned: Planned; error: unknown}[] = []
   const saving: Promise<void>[] = []
-  const engine = createEngine(ctx.options.audio)
+  const engine = await createEngine(ctx.options.audio)
   try {
     await engine.synthesizeAll(
       misses.map((p) => p.job),

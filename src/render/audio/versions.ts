@@ -33,3 +33,8 @@ export function packageVersion(name: string): string {
   cache.set(name, version)
   return version
 }
+
+/** The Edge engine's output format and cache version, kept here so that planning a build
+ * (which needs the version for cache keys) does not load msedge-tts and axios. */
+export const EDGE_FORMAT = 'audio-24khz-48kbitrate-mono-mp3'
+export const EDGE_VERSION = `msedge-tts@${packageVersion('msedge-tts')}/${EDGE_FORMAT}/v1`
