@@ -1,6 +1,7 @@
 /** Book metadata from front matter, with fallbacks to the text. */
 import {createHash} from 'node:crypto'
 import path from 'node:path'
+import {locateLocalFile} from '../util/local-file.js'
 import {ImprintError} from '../errors.js'
 import type {Warning} from '../report.js'
 import {detectLanguage} from './language.js'
@@ -63,15 +64,9 @@ export function resolveMeta(input: MetaInput) {
 
   let cover: string | undefined
   if (coverPath) {
-    const resolved = path.resolve(input.baseDir, coverPath)
-    if (isInside(input.baseDir, resolved)) cover = resolved
-    else
-      input.warn({
-        code: 'cover-outside',
-        stage: 'source',
-        message: `cover '${coverPath}' is outside the manuscript's folder; not read`,
-        line: lineOf(['cover'])
-      })
+    const located = locateLocalFile(coverPath, input.baseDir)
+    if (located.ok) cover = path.resolve(input.baseDir, coverPath)
+    else input.warn({code: located.code === 'image-outside' ? 'cover-outside' : located.code, stage: 'source', message: `cover ${located.reason}`, line: lineOf(['cover'])})
   }
 
   return (found: {title?: string; subtitle?: string; text: string}): BookMeta => {
@@ -99,9 +94,4 @@ function derivedIdentifier(title: string, authors: string[], language: string): 
   hash[8] = (hash[8]! & 0x3f) | 0x80
   const hex = hash.subarray(0, 16).toString('hex')
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
-
-export function isInside(dir: string, target: string): boolean {
-  const relative = path.relative(path.resolve(dir), path.resolve(target))
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
 }

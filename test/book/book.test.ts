@@ -142,3 +142,14 @@ describe('a lone ## followed by text', () => {
     expect(book('# Hi\n\nHello world.\n').meta.language).toBe('und')
   })
 })
+
+describe('local files a manuscript names', () => {
+  it('treats a name that merely starts with .. as inside, and ../ as outside', async () => {
+    const {isInside, locateLocalFile} = await import('../../src/util/local-file.js')
+    expect(isInside('/books/a', '/books/a/..notes.png')).toBe(true)
+    expect(isInside('/books/a', '/books/a/../b.png')).toBe(false)
+    expect(locateLocalFile('https://example.org/x.png', '/books/a')).toMatchObject({ok: false, code: 'image-remote'})
+    expect(locateLocalFile('file:///etc/passwd', '/books/a')).toMatchObject({ok: false, code: 'image-scheme'})
+    expect(locateLocalFile('.', '/tmp')).toMatchObject({ok: false, code: 'image-missing'})
+  })
+})

@@ -3,9 +3,9 @@
  * (outside paths, `file:` URLs, remote URLs) is reported and the caller falls back to alt text.
  */
 import fs from 'node:fs'
-import path from 'node:path'
 import {sha256} from '../../util/hash.js'
 import type {Warning} from '../../report.js'
+import {locateLocalFile} from '../../util/local-file.js'
 
 export interface Asset {
   /** Manifest id. */
@@ -32,11 +32,6 @@ export function sniffImageType(data: Uint8Array): {mediaType: string; extension:
   return undefined
 }
 
-function isInside(dir: string, target: string): boolean {
-  const relative = path.relative(dir, target)
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
-}
-
 export class ImageStore {
   readonly assets: Asset[] = []
   private readonly byFile = new Map<string, Asset | null>()
@@ -50,56 +45,24 @@ export class ImageStore {
 
   /** The OEBPS-relative href for `src`, or undefined (already reported) when it cannot be embedded. */
   resolve(src: string, line: number | undefined): string | undefined {
-    const shown = src.length > 80 ? `${src.slice(0, 77)}…` : src
-    if (/^[a-z][a-z0-9+.-]*:/i.test(src) && !/^[a-z]:[\\/]/i.test(src)) {
-      const scheme = src.slice(0, src.indexOf(':')).toLowerCase()
-      if (scheme === 'http' || scheme === 'https') {
-        const why = this.allowRemote ? '--allow-remote-images is not implemented yet' : 'remote images are not downloaded'
-        this.warn({code: 'image-remote', message: `remote image '${shown}' not fetched (${why}); alt text used`, line})
-      } else {
-        this.warn({code: 'image-scheme', message: `image '${shown}' uses a '${scheme}:' URL and is not read; alt text used`, line})
-      }
+    const located = locateLocalFile(src, this.baseDir)
+    if (!located.ok) {
+      const why = located.code === 'image-remote' && this.allowRemote ? ' (--allow-remote-images is not implemented yet)' : ''
+      this.warn({code: located.code, message: `image ${located.reason}${why}; alt text used`, line})
       return undefined
     }
-    if (src.startsWith('//')) {
-      this.warn({code: 'image-remote', message: `remote image '${shown}' not fetched; alt text used`, line})
-      return undefined
-    }
-    let decoded = src.split(/[?#]/)[0]!
-    try {
-      decoded = decodeURIComponent(decoded)
-    } catch {
-      // keep the raw path: a stray % is a legal file name character
-    }
-    const file = path.resolve(this.baseDir, decoded)
-    if (!this.baseDir || !isInside(this.baseDir, file)) {
-      this.warn({code: 'image-outside', message: `image '${shown}' is outside the manuscript's folder; not read, alt text used`, line})
-      return undefined
-    }
-    const known = this.byFile.get(file)
+    const known = this.byFile.get(located.file)
     if (known !== undefined) return known?.href
-    const asset = this.load(file, shown, line)
-    this.byFile.set(file, asset ?? null)
+    const asset = this.load(located.file, src, line)
+    this.byFile.set(located.file, asset ?? null)
     return asset?.href
   }
 
-  private load(file: string, shown: string, line: number | undefined): Asset | undefined {
-    let data: Uint8Array
-    try {
-      // Symlinks must not lead out of the folder either.
-      const real = fs.realpathSync(file)
-      if (!isInside(fs.realpathSync(this.baseDir), real)) {
-        this.warn({code: 'image-outside', message: `image '${shown}' links outside the manuscript's folder; not read, alt text used`, line})
-        return undefined
-      }
-      data = fs.readFileSync(real)
-    } catch {
-      this.warn({code: 'image-missing', message: `image '${shown}' not found; alt text used`, line})
-      return undefined
-    }
+  private load(file: string, src: string, line: number | undefined): Asset | undefined {
+    const data: Uint8Array = fs.readFileSync(file)
     const type = sniffImageType(data)
     if (!type) {
-      this.warn({code: 'image-type', message: `image '${shown}' is not PNG, JPEG, GIF or SVG; alt text used`, line})
+      this.warn({code: 'image-type', message: `image '${src}' is not PNG, JPEG, GIF or SVG; alt text used`, line})
       return undefined
     }
     const hash = sha256(data).slice(0, 16)

@@ -4,37 +4,20 @@
  * reported and replaced by its alt text by the caller.
  */
 import fs from 'node:fs'
-import path from 'node:path'
-import {isInside} from '../../book/meta.js'
+import {locateLocalFile} from '../../util/local-file.js'
 
 export type ImageResult =
   | {ok: true; dataUrl: string; widthPx: number; heightPx: number; file: string}
   | {ok: false; code: string; reason: string}
 
 export function resolveImage(url: string, baseDir: string): ImageResult {
-  if (/^(https?:)?\/\//i.test(url)) return {ok: false, code: 'image-remote', reason: `remote image '${url}' is not fetched`}
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return {ok: false, code: 'image-scheme', reason: `image '${url}' uses a URL scheme that is not read`}
-  let relative: string
-  try {
-    relative = decodeURIComponent(url.split(/[?#]/)[0]!)
-  } catch {
-    relative = url
-  }
-  if (!baseDir) return {ok: false, code: 'image-outside', reason: `image '${url}' has no manuscript folder to be read from`}
-  const file = path.resolve(baseDir, relative)
-  if (!isInside(baseDir, file)) return {ok: false, code: 'image-outside', reason: `image '${url}' is outside the manuscript's folder; not read`}
-  let real: string
-  try {
-    real = fs.realpathSync(file)
-  } catch {
-    return {ok: false, code: 'image-missing', reason: `image '${url}' not found`}
-  }
-  if (!isInside(fs.realpathSync(baseDir), real)) return {ok: false, code: 'image-outside', reason: `image '${url}' links outside the manuscript's folder; not read`}
-  const data = fs.readFileSync(real)
+  const located = locateLocalFile(url, baseDir)
+  if (!located.ok) return {ok: false, code: located.code, reason: `image ${located.reason}`}
+  const data = fs.readFileSync(located.file)
   const size = pngSize(data) ?? jpegSize(data)
   if (!size) return {ok: false, code: 'image-format', reason: `image '${url}' is not a PNG or JPEG file`}
   const mime = data[0] === 0x89 ? 'image/png' : 'image/jpeg'
-  return {ok: true, dataUrl: `data:${mime};base64,${data.toString('base64')}`, widthPx: size.width, heightPx: size.height, file: real}
+  return {ok: true, dataUrl: `data:${mime};base64,${data.toString('base64')}`, widthPx: size.width, heightPx: size.height, file: located.file}
 }
 
 function pngSize(data: Buffer): {width: number; height: number} | undefined {
