@@ -91,6 +91,7 @@ async function buildOne(input: string, buildOptions: BuildOptions): Promise<Buil
   const name = path.basename(input, path.extname(input))
   // readalong includes the audio; build audio first so its cache serves both.
   const formats = [...new Set(loaded.options.formats)]
+  const reported = new Set<string>()
   for (const format of formats) {
     const started = performance.now()
     const context: RenderContext = {
@@ -100,8 +101,10 @@ async function buildOne(input: string, buildOptions: BuildOptions): Promise<Buil
       name,
       warn: (warning: Omit<Warning, 'stage'>) => {
         // Editions that share work (readalong reuses the audio) report a problem once.
-        const seen = report.warnings.some((w) => w.code === warning.code && w.message === warning.message && w.line === warning.line)
-        if (!seen) report.warnings.push({...warning, stage: format})
+        const key = `${warning.code}\u0000${warning.line ?? ''}\u0000${warning.message}`
+        if (reported.has(key)) return
+        reported.add(key)
+        report.warnings.push({...warning, stage: format})
       },
       progress: (event) => buildOptions.onProgress?.({input, edition: format, ...event})
     }
