@@ -89,7 +89,7 @@ async function buildOne(input: string, buildOptions: BuildOptions): Promise<Buil
     return {...report, ok: false, error: oneLine(error)}
   }
   const name = path.basename(input, path.extname(input))
-  // readalong includes the audio; build audio first so its cache serves both.
+  // Editions run in the order given; readalong and audio share the audio cache either way.
   const formats = [...new Set(loaded.options.formats)]
   const reported = new Set<string>()
   for (const format of formats) {

@@ -21,7 +21,7 @@ import {ImprintError} from './errors.js'
 import {parseMarkdown, transform} from './parse/index.js'
 import {findDeepNesting, findDeepNode, isStackOverflow, MAX_DELIMITER_RUN, MAX_NESTING, MAX_TREE_DEPTH} from './parse/nesting.js'
 import type {RemovedParagraph, Warning} from './report.js'
-import {normaliseText, readSource, removeUnsafeCharacters, type Source} from './source.js'
+import {prepareText, readSource, type Source} from './source.js'
 
 export interface LoadOptions {
   /** CLI-level options; they win over front matter and the config file. */
@@ -44,8 +44,7 @@ export function loadManuscript(file: string, load: LoadOptions = {}): Loaded {
 
 /** Load Markdown text as if it were a file at `file` (resources resolve against its folder). */
 export function loadText(text: string, file = 'manuscript.md', load: LoadOptions = {}): Loaded {
-  const cleaned = removeUnsafeCharacters(normaliseText(text, file))
-  return loadSource({file, text: cleaned.text, removed: cleaned.removed, mtime: new Date(0)}, load)
+  return loadSource({...prepareText(text, file), file, mtime: new Date(0)}, load)
 }
 
 function loadSource(source: Source, load: LoadOptions): Loaded {

@@ -87,8 +87,12 @@ export function readSource(file: string): Source {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code ?? error)
     throw new ImprintError(`cannot read: ${why}`, {file})
   }
-  const {text, removed} = removeUnsafeCharacters(normaliseText(decodeUtf8(bytes, file), file))
-  return {file, text, mtime: stat.mtime, removed}
+  return {...prepareText(decodeUtf8(bytes, file), file), file, mtime: stat.mtime}
+}
+
+/** Decoded text → what the parser gets: no BOM, LF line endings, unsafe characters removed (and listed). */
+export function prepareText(text: string, file: string): {text: string; removed: {line: number; codePoints: string[]}[]} {
+  return removeUnsafeCharacters(normaliseText(text, file))
 }
 
 /**
