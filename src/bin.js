@@ -29,7 +29,26 @@ function sourceKey() {
   return hash.digest('hex').slice(0, 16)
 }
 
-/** Bundle src/cli.ts (dependencies stay external) and return the entry file, or undefined. */
+/**
+ * Packages bundled with the sources: the Markdown chain (unified, micromark, mdast, hast…)
+ * is hundreds of small ES modules, and resolving and compiling them one by one costs about
+ * 0.1 s per run. Only plain-JavaScript packages are listed; the rest (pdfmake, fonts, WASM
+ * engines, epub-gen-memory, CommonJS packages that require Node built-ins) stay external
+ * and load from node_modules as they are.
+ */
+const BUNDLED = /^(unified|bail|devlop|extend|is-plain-obj|trough|vfile[-\w]*|unist-util-[-\w]+|remark-[-\w]+|micromark[-\w]*|mdast-util-[-\w]+|decode-named-character-reference|character-entities[-\w]*|ccount|zwitch|longest-streak|markdown-table|escape-string-regexp|fault|format|hast-util-[-\w]+|hastscript|property-information|space-separated-tokens|comma-separated-tokens|html-void-elements|web-namespaces|parse5|entities|trim-lines|@ungap\/structured-clone|get-east-asian-width|franc-min|trigram-utils|n-gram|collapse-white-space|fflate)$/
+
+const externalUnlessListed = {
+  name: 'external-unless-listed',
+  setup(build) {
+    build.onResolve({filter: /^[^./#]/}, (args) => {
+      const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/')
+      return BUNDLED.test(name) ? undefined : {path: args.path, external: true}
+    })
+  }
+}
+
+/** Bundle src/cli.ts with the BUNDLED packages and return the entry file, or undefined. */
 async function bundled() {
   const cache = path.join(root, 'node_modules', '.cache', 'imprint')
   const dir = path.join(cache, sourceKey())
@@ -44,11 +63,10 @@ async function bundled() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
     outdir: temporary,
     outExtension: {'.js': '.mjs'},
     logLevel: 'silent',
-    plugins: [keepModuleLocations]
+    plugins: [externalUnlessListed, keepModuleLocations]
   })
   try {
     fs.renameSync(temporary, dir)
