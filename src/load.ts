@@ -100,10 +100,13 @@ function loadSource(source: Source, load: LoadOptions): Loaded {
   })
   const book = toBook(tree, {splitDepth: options.splitDepth, meta, source: path.resolve(source.file), baseDir})
 
-  // Attribute each removed paragraph to the section it stood in.
+  // Attribute each removed paragraph to the section it stood in (both lists are in line order).
+  let next = 0
+  let section: RemovedParagraph['section']
   const removed: RemovedParagraph[] = (dedupe?.removed ?? []).map((r) => {
-    let section: RemovedParagraph['section']
-    for (const s of book.sections) if (s.line <= r.line) section = {id: s.id, title: s.title}
+    for (; next < book.sections.length && book.sections[next]!.line <= r.line; next++) {
+      section = {id: book.sections[next]!.id, title: book.sections[next]!.title}
+    }
     return {line: r.line, section, text: r.text, firstLine: r.firstLine, similarity: r.similarity}
   })
   return {book, options, removed, warnings}

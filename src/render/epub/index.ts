@@ -13,7 +13,6 @@ import {ImageStore} from './assets.js'
 import {renderChapters, type Chapter, type ReadAlongMarks} from './chapters.js'
 import {coverSvg} from './cover.js'
 import {labels, navText, nest, titlePageBody, type NavEntry} from './documents.js'
-import {embeddedFonts, faceTexts} from './fonts.js'
 import {assembleEpub, type MediaOverlays, type PackageDocument, type PackageFile} from './package.js'
 import {escapeAttribute} from './xml.js'
 
@@ -107,6 +106,8 @@ export async function buildEpub(context: RenderContext, readAlong?: ReadAlong): 
   if (options.epub.embedFonts) {
     context.progress({done: 1, total: 3, label: 'epub: fonts'})
     const bodies = documents.map((document) => `<body>\n${document.content}\n`)
+    // Loaded only here: fontkit and the subsetter take ~0.1 s to load.
+    const {embeddedFonts, faceTexts} = await import('./fonts.js')
     const fonts = await embeddedFonts(faceTexts(bodies, `<body>\n${navText(words.contents, entries, landmarks)}`), context.warn)
     // Without fonts the linked fonts.css is a comment, so no document points at a missing file.
     files.push({id: 'fonts-css', href: 'fonts.css', mediaType: 'text/css', data: fonts?.css ?? '/* --embed-fonts: no bundled fonts were available. */\n'})
