@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // The `imprint` command. imprint ships its TypeScript sources and has no build step:
 // on the first run after a change to src/, esbuild (the compiler tsx uses) bundles them
-// into node_modules/.cache/imprint/<hash>/, and later runs load that plain JavaScript
-// directly — about a second faster than compiling each module through a loader hook.
+// into one file in node_modules/.cache/imprint/<hash>/, and later runs load that plain
+// JavaScript directly — about a second faster than compiling each module through a loader
+// hook. The first build also leaves V8's compiled code beside the bundle (a code cache),
+// which later runs reuse instead of compiling again (0.07 s a run).
 // Where the cache cannot be written, the sources run through tsx's loader instead.
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
+import Module from 'node:module'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
+import vm from 'node:vm'
 
 const src = path.dirname(fileURLToPath(import.meta.url))
 const root = path.dirname(src)
@@ -68,25 +72,27 @@ const externalUnlessListed = {
   }
 }
 
-/** Bundle src/cli.ts with the BUNDLED packages and return the entry file, or undefined. */
+/**
+ * Bundle src/cli.ts with the BUNDLED packages into one CommonJS file (V8 caches compiled
+ * code for scripts, not for ES modules, in Node 20) and return it, or undefined.
+ */
 async function bundled() {
   const cache = path.join(root, 'node_modules', '.cache', 'imprint')
   const dir = path.join(cache, sourceKey())
-  const entry = path.join(dir, 'cli.mjs')
+  const entry = path.join(dir, 'cli.cjs')
   if (fs.existsSync(entry)) return entry
   const esbuild = await import('esbuild')
   const temporary = `${dir}.${process.pid}.tmp`
   await esbuild.build({
     entryPoints: [path.join(src, 'cli.ts')],
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    outdir: temporary,
-    outExtension: {'.js': '.mjs'},
-    // Bundled CommonJS packages require Node built-ins.
-    banner: {js: "import {createRequire as __imprintRequire} from 'node:module'; const require = __imprintRequire(import.meta.url);"},
+    outfile: path.join(temporary, 'cli.cjs'),
+    // import() of a package becomes require(): a script run from V8's code cache loses
+    // the callback Node needs for import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+    supported: {'dynamic-import': false},
     logLevel: 'silent',
     plugins: [externalUnlessListed, keepModuleLocations]
   })
@@ -118,17 +124,51 @@ const keepModuleLocations = {
   }
 }
 
+/**
+ * Run the bundle as Node runs a CommonJS module, with V8's code cache from `<entry>.v8`
+ * when there is one. `cacheIt()` writes the cache if there is none (or V8 refused it).
+ */
+function loadBundle(entry) {
+  const cacheFile = `${entry}.v8`
+  let cachedData
+  try {
+    cachedData = fs.readFileSync(cacheFile)
+  } catch {
+    cachedData = undefined
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(entry, 'utf8')), {filename: entry, cachedData})
+  const module = {exports: {}}
+  script.runInThisContext()(module.exports, Module.createRequire(entry), module, entry, path.dirname(entry))
+  return {
+    main: module.exports.main,
+    // Called after a build: V8 caches the functions compiled so far, so the cache then holds
+    // the parser and the editions that build made. It is written once per bundle.
+    cacheIt: () => {
+      if (cachedData && !script.cachedDataRejected) return
+      const temporary = `${cacheFile}.${process.pid}.tmp`
+      try {
+        fs.writeFileSync(temporary, script.createCachedData())
+        fs.renameSync(temporary, cacheFile)
+      } catch {
+        fs.rmSync(temporary, {force: true})
+      }
+    }
+  }
+}
+
 let entry
 try {
   entry = await bundled()
 } catch {
   entry = undefined
 }
-let main
-if (entry) ({main} = await import(pathToFileURL(entry).href))
-else {
+if (entry) {
+  const {main, cacheIt} = loadBundle(entry)
+  process.exitCode = await main(process.argv)
+  if (process.argv[2] === 'build') cacheIt()
+} else {
   const {register} = await import('tsx/esm/api')
   register()
-  ;({main} = await import('./cli.ts'))
+  const {main} = await import('./cli.ts')
+  process.exitCode = await main(process.argv)
 }
-process.exitCode = await main(process.argv)
