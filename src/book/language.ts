@@ -7,9 +7,9 @@
  */
 import {franc} from 'franc-min'
 
-// Common characters whose forms differ: [simplified, traditional] written as two strings.
-const SIMPLIFIED = '这个们国说为时会来对学发经与关开实现进动问题义产业书长马门车东见从两气电话认让际应该没'
-const TRADITIONAL = '這個們國說為時會來對學發經與關開實現進動問題義產業書長馬門車東見從兩氣電話認讓際應該沒'
+// Common characters whose forms differ, simplified and traditional, in the same order.
+const SIMPLIFIED = new Set('这个们国说为时会来对学发经与关开实现进动问题义产业书长马门车东见从两气电话认让际应该没')
+const TRADITIONAL = new Set('這個們國說為時會來對學發經與關開實現進動問題義產業書長馬門車東見從兩氣電話認讓際應該沒')
 
 const ISO639_3_TO_1: Record<string, string> = {
   eng: 'en', fra: 'fr', deu: 'de', spa: 'es', por: 'pt', ita: 'it', nld: 'nl', rus: 'ru',
@@ -33,8 +33,8 @@ export function detectLanguage(text: string): string {
     else if (cp >= 0xac00 && cp <= 0xd7af) hangul++
     else if ((cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf)) {
       han++
-      if (SIMPLIFIED.includes(ch)) simplified++
-      else if (TRADITIONAL.includes(ch)) traditional++
+      if (SIMPLIFIED.has(ch)) simplified++
+      else if (TRADITIONAL.has(ch)) traditional++
     }
   }
   const cjk = han + kana + hangul

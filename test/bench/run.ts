@@ -54,7 +54,7 @@ const HELP = `usage: npm run bench -- [options]
   --budget S           stop adding runs to a case once it has used S seconds (default 600; 0 = never)
   --timeout S          kill one run after S seconds (default 600)
   --only LIST          only inputs whose id contains one of these (x100, 03b, en_, …)
-  --no-warmup          skip the untimed first build (it fills tsx's compile cache)
+  --no-warmup          skip the untimed first build (it bundles the sources and fills V8's code cache)
   --report-only        rewrite bench.md from out/bench/bench.json (after changing the report code)
   --profile [EDITION]  instead of benchmarking: one build under node --cpu-prof (default: full)
   --profile-input ID   x1, x10, x100 or a file (default x10)
@@ -350,8 +350,9 @@ async function runCase(input: InputInfo, edition: Edition, settings: Settings): 
 }
 
 /**
- * One untimed full build of the smallest input: tsx compiles each source file on its
- * first load and caches the result, so the first timed run would otherwise pay for it.
+ * One untimed full build of the smallest input: the first run after a change bundles the
+ * sources and leaves V8's code cache (src/bin.js), so the first timed run would otherwise
+ * pay for it.
  */
 async function warmUp(input: InputInfo, settings: Settings): Promise<void> {
   log(`bench: warm-up (untimed): full build of ${input.id}`)

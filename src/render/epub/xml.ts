@@ -8,6 +8,9 @@ export interface ForbiddenTally {
   count: number
 }
 
+/** Anything escapeText might change; most text has none of it, and one scan settles that. */
+const SPECIAL = /[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/
+
 export function stripForbidden(text: string, tally?: ForbiddenTally): string {
   return text.replace(FORBIDDEN, () => {
     if (tally) tally.count++
@@ -16,6 +19,7 @@ export function stripForbidden(text: string, tally?: ForbiddenTally): string {
 }
 
 export function escapeText(text: string, tally?: ForbiddenTally): string {
+  if (!SPECIAL.test(text)) return text
   return stripForbidden(text, tally).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
