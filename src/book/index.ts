@@ -15,6 +15,7 @@ import type {
   RootContent
 } from 'mdast'
 import {toString} from 'mdast-util-to-string'
+import {LANGUAGE_SAMPLE} from './language.js'
 import {createSlugger} from './slug.js'
 import {takeSpeaker} from './speakers.js'
 import type {Book, BookMeta, Section} from './types.js'
@@ -25,7 +26,7 @@ export interface ToBookOptions {
   /** Heading depth that opens a section, or `auto`. */
   splitDepth: number | 'auto'
   /** Metadata resolved from front matter/config; title, subtitle and language fall back to the text. */
-  meta: (found: {title?: string; subtitle?: string; text: string}) => BookMeta
+  meta: (found: {title?: string; subtitle?: string; text: () => string}) => BookMeta
   source: string
   baseDir: string
 }
@@ -62,7 +63,16 @@ export function toBook(tree: Root, options: ToBookOptions): Book {
     if (firstH1) title = plain(firstH1)
   }
 
-  const meta = options.meta({title, subtitle, text: toString({type: 'root', children: body} as Root)})
+  // Language detection reads a sample from the start, so only that much text is collected.
+  const text = () => {
+    let collected = ''
+    for (const node of body) {
+      if (collected.length >= LANGUAGE_SAMPLE) break
+      collected += toString(node)
+    }
+    return collected
+  }
+  const meta = options.meta({title, subtitle, text})
   const depth = options.splitDepth === 'auto' ? autoSplitDepth(body) : options.splitDepth
   const sections = split(body, depth, meta.language)
   const speakers: string[] = []

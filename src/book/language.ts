@@ -19,8 +19,11 @@ const ISO639_3_TO_1: Record<string, string> = {
   hrv: 'hr', srp: 'sr', slk: 'sk', slv: 'sl', lit: 'lt', lav: 'lv', est: 'et', cat: 'ca'
 }
 
+/** Characters from the start of the text that language detection reads. */
+export const LANGUAGE_SAMPLE = 200_000
+
 export function detectLanguage(text: string): string {
-  const sample = text.length > 200_000 ? text.slice(0, 200_000) : text
+  const sample = text.length > LANGUAGE_SAMPLE ? text.slice(0, LANGUAGE_SAMPLE) : text
   let han = 0
   let kana = 0
   let hangul = 0

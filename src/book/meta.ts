@@ -69,9 +69,9 @@ export function resolveMeta(input: MetaInput) {
     else input.warn({code: located.code === 'image-outside' ? 'cover-outside' : located.code, stage: 'source', message: `cover ${located.reason}`, line: lineOf(['cover'])})
   }
 
-  return (found: {title?: string; subtitle?: string; text: string}): BookMeta => {
+  return (found: {title?: string; subtitle?: string; text: () => string}): BookMeta => {
     const finalTitle = title ?? found.title ?? path.basename(file, path.extname(file))
-    const language = lang ?? detectLanguage(found.text)
+    const language = lang ?? detectLanguage(found.text())
     return {
       title: finalTitle,
       subtitle: subtitle ?? found.subtitle,
