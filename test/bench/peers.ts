@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import {loadManuscript} from '../../src/load.js'
 import {onPath} from './measure.js'
 import {root} from './generate.js'
 
@@ -85,6 +86,25 @@ export const peers: Peer[] = [
     steps: (input, work) => [
       {label: 'pandoc', command: 'pandoc', args: ['--quiet', '-t', 'epub3', '-M', 'title=bench', '-o', path.join(work, 'book.epub'), input]}
     ]
+  },
+  {
+    // pandoc's default puts everything under one `#` into one chapter file (2.1 MB for the
+    // 100× input); this is the same book split as imprint splits it, one file per section.
+    id: 'pandoc-sections',
+    label: 'pandoc -t epub3, a file per section',
+    edition: 'epub',
+    missing: () => missingApt('pandoc', 'pandoc'),
+    steps: (input, work) => {
+      const depth = Math.max(1, ...loadManuscript(input).book.sections.map((section) => section.depth))
+      return [
+        {
+          label: 'pandoc',
+          command: 'pandoc',
+          // --epub-chapter-level is pandoc 2.x's name for --split-level; 3.x still takes it.
+          args: ['--quiet', '-t', 'epub3', `--epub-chapter-level=${depth}`, '-M', 'title=bench', '-o', path.join(work, 'book.epub'), input]
+        }
+      ]
+    }
   },
   {
     id: 'chromium',
