@@ -54,7 +54,6 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--split-depth <n>', "heading depth that starts a section, or 'auto'")
     .option('--readalong', 'also build the read-along EPUB (same as adding readalong to --formats)')
     .option('--embed-fonts', 'EPUB: embed the bundled CJK fonts, subset to the characters used')
-    .option('--allow-remote-images', 'EPUB: fetch remote images (off: they are replaced by their alt text)')
     .addOption(new Option('--page-size <size>', 'PDF page size').choices(['A5', 'A4', 'B5', 'Letter']))
     .addOption(new Option('--imposition <kind>', 'PDF: also write a two-up saddle-stitch booklet').choices(['none', 'booklet']))
     .addOption(new Option('--tts <engine>', 'speech engine (espeak is offline; edge uses the network)').choices(['espeak', 'edge']))
@@ -185,7 +184,6 @@ export function cliOptions(flags: Record<string, unknown>, command: Command): Pa
 
   const epub: NonNullable<PartialOptions['epub']> = {}
   if (given('embedFonts')) epub.embedFonts = true
-  if (given('allowRemoteImages')) epub.allowRemoteImages = true
   if (Object.keys(epub).length > 0) layer.epub = epub
 
   const pdf: NonNullable<PartialOptions['pdf']> = {}

@@ -42,7 +42,6 @@ export interface Options {
   }
   epub: {
     embedFonts: boolean
-    allowRemoteImages: boolean
     /** A stylesheet replacing templates/epub.css. */
     stylesheet?: string
   }
@@ -92,7 +91,7 @@ export const defaults: Options = {
   formats: DEFAULT_FORMATS,
   splitDepth: 'auto',
   dedupe: {enabled: true, minLength: 12, similarity: null},
-  epub: {embedFonts: false, allowRemoteImages: false},
+  epub: {embedFonts: false},
   pdf: {pageSize: 'A5', sectionBreak: 'page', imposition: 'none', fonts: []},
   audio: {
     engine: 'espeak',
@@ -162,7 +161,7 @@ const schema: Record<string, Check | Record<string, Check>> = {
     similarity: (v) =>
       v === null || (typeof v === 'number' && v > 0 && v <= 1) ? undefined : 'a number in (0, 1], or null'
   },
-  epub: {embedFonts: isBool, allowRemoteImages: isBool, stylesheet: isString},
+  epub: {embedFonts: isBool, stylesheet: isString},
   pdf: {
     pageSize: oneOf('A5', 'A4', 'B5', 'Letter'),
     sectionBreak: oneOf('page', 'space'),

@@ -77,7 +77,7 @@ describe('images and links to resources', () => {
     )
     requests = []
     const out = path.join(root, 'out')
-    const [report] = await build([manuscript], {options: {out, formats: ['epub', 'pdf'], epub: {allowRemoteImages: true}}})
+    const [report] = await build([manuscript], {options: {out, formats: ['epub', 'pdf']}})
     expect(report!.ok, JSON.stringify(report!.editions)).toBe(true)
     expect(requests, 'the local server must not be asked for anything').toEqual([])
 

@@ -38,17 +38,14 @@ export class ImageStore {
 
   constructor(
     private readonly baseDir: string,
-    private readonly warn: Warn,
-    /** --allow-remote-images: accepted, but fetching is not implemented; the warning says so. */
-    private readonly allowRemote = false
+    private readonly warn: Warn
   ) {}
 
   /** The OEBPS-relative href for `src`, or undefined (already reported) when it cannot be embedded. */
   resolve(src: string, line: number | undefined): string | undefined {
     const located = locateLocalFile(src, this.baseDir)
     if (!located.ok) {
-      const why = located.code === 'image-remote' && this.allowRemote ? ' (--allow-remote-images is not implemented yet)' : ''
-      this.warn({code: located.code, message: `image ${located.reason}${why}; alt text used`, line})
+      this.warn({code: located.code, message: `image ${located.reason}; alt text used`, line})
       return undefined
     }
     const known = this.byFile.get(located.file)

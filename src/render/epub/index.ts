@@ -57,7 +57,7 @@ export async function buildEpub(context: RenderContext, readAlong?: ReadAlong): 
   const {book, options} = context
   const meta = book.meta
   const words = labels(meta.language)
-  const images = new ImageStore(book.baseDir, context.warn, options.epub.allowRemoteImages)
+  const images = new ImageStore(book.baseDir, context.warn)
 
   context.progress({done: 0, total: 3, label: 'epub: chapters'})
   const chapters = renderChapters(book, images, context.warn, readAlong)

@@ -1,7 +1,8 @@
 /**
  * The EPUB package: epub-gen-memory validates and normalises the options, names the
- * documents and drives the build (its `render`); the documents, the package document, the NCX and the
- * contents page come from our EJS templates (templates/epub/, what a designer edits).
+ * documents and drives the build (its `render`); the documents, the package document, the
+ * NCX and the contents page come from our EJS templates (templates/epub/, what a designer
+ * edits).
  *
  * Done differently from the library's defaults, in a subclass:
  *  - Each template is compiled once. The library compiles the chapter template again for

@@ -356,7 +356,7 @@ describe('images and the stylesheet option', () => {
   it('uses a stylesheet named by the epub.stylesheet option instead of the template', async () => {
     const css = path.join(tempDir(), 'house.css')
     fs.writeFileSync(css, 'p { color: #123456; }\n')
-    const built = await buildText('# T\n\n## A\n\nx\n\n## B\n\ny\n', {epub: {embedFonts: false, allowRemoteImages: false, stylesheet: css}})
+    const built = await buildText('# T\n\n## A\n\nx\n\n## B\n\ny\n', {epub: {embedFonts: false, stylesheet: css}})
     expect(entryText(built, 'OEBPS/epub.css')).toBe('p { color: #123456; }\n')
   })
 })
@@ -402,7 +402,7 @@ describe('covers and front matter', () => {
 
 describe('--embed-fonts', () => {
   it('embeds WOFF subsets of the bundled fonts holding exactly the characters the book draws', async () => {
-    const built = await buildFile(interviewFile, {epub: {embedFonts: true, allowRemoteImages: false}})
+    const built = await buildFile(interviewFile, {epub: {embedFonts: true}})
     const opf = entryText(built, 'OEBPS/content.opf')
     const css = entryText(built, 'OEBPS/fonts.css')
     expect(css).toContain('font-family: "Noto Serif SC";')
@@ -419,7 +419,7 @@ describe('--embed-fonts', () => {
     const fontBytes = Object.entries(built.entries).filter(([name]) => name.startsWith('OEBPS/fonts/')).reduce((n, [, data]) => n + data.length, 0)
     expect(fontBytes).toBeGreaterThan(20_000)
     expect(fontBytes).toBeLessThan(1_000_000)
-    const again = await buildFile(interviewFile, {epub: {embedFonts: true, allowRemoteImages: false}})
+    const again = await buildFile(interviewFile, {epub: {embedFonts: true}})
     expect(Buffer.compare(Buffer.from(built.bytes), Buffer.from(again.bytes))).toBe(0)
   }, 60_000)
 })
@@ -434,7 +434,7 @@ describe('EPUBCheck', () => {
       '# 测试\n\n## 一\n\n<div onclick="x()"><p>块<span id="a">内</span></p></div> [链接](#二) <a name="n"></a>甲[^a]\n\n控制\u0001字符。\n\n## 二\n\n### 1 重复\n\n### 1 重复\n\n文字[^a]。\n\n[^a]: 注。\n'
     )
     files.push(hostile.file)
-    const withFonts = await buildFile(constructsFile, {epub: {embedFonts: true, allowRemoteImages: false}}, tempDir())
+    const withFonts = await buildFile(constructsFile, {epub: {embedFonts: true}}, tempDir())
     files.push(withFonts.file)
     const broken = brokenCopy(withFonts.file)
     const results = await epubcheckAll([...files, broken])

@@ -69,7 +69,7 @@ describe('rendered pages', () => {
 
   it('draw body text with the embedded font subset when --embed-fonts is on', async () => {
     const browser = chromium()
-    const built = await buildFile(path.join(fixtures, 'example/interview.md'), {epub: {embedFonts: true, allowRemoteImages: false}})
+    const built = await buildFile(path.join(fixtures, 'example/interview.md'), {epub: {embedFonts: true}})
     const dir = unpack(built.entries)
     // Leave the embedded family as the only named font: with it the page is drawn in a serif,
     // without it the browser falls back to a sans-serif, so the two screenshots must differ.
