@@ -132,3 +132,26 @@ describe('imprint build: bad input and usage', () => {
     expectOneLineError(stderr, /not-a-folder: output folder is a file/)
   })
 })
+
+describe('imprint build: the bundle and its code cache', () => {
+  it('builds every edition the same way without and with V8 code cache', () => {
+    const cacheFiles = () => {
+      const dir = path.join(root, 'node_modules/.cache/imprint')
+      return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => fs.existsSync(path.join(dir, name, 'cli.cjs.v8'))) : []
+    }
+    const outputs: Record<string, Buffer>[] = []
+    for (const run of ['first', 'second']) {
+      const out = path.join(tmp, `cached-${run}`)
+      // --embed-fonts loads the font subsetter with import(), which a cached script cannot do.
+      const {status, stdout, stderr} = imprint('build', example, '--out', out, '--formats', 'epub,pdf,audio', '--embed-fonts', '--json')
+      expect(status, stderr).toBe(0)
+      const report = JSON.parse(stdout)
+      expect(Object.values(report.editions).every((edition) => (edition as {ok: boolean}).ok)).toBe(true)
+      outputs.push({epub: fs.readFileSync(report.outputs.epub), pdf: fs.readFileSync(report.outputs.pdf)})
+    }
+    // After a build the cache exists, so the second run at the latest ran from it.
+    expect(cacheFiles().length).toBeGreaterThan(0)
+    expect(outputs[1]!.epub.equals(outputs[0]!.epub)).toBe(true)
+    expect(outputs[1]!.pdf.equals(outputs[0]!.pdf)).toBe(true)
+  }, 120_000)
+})
