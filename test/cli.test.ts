@@ -139,7 +139,7 @@ describe('imprint build: the bundle and its code cache', () => {
       const dir = path.join(root, 'node_modules/.cache/imprint')
       return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => fs.existsSync(path.join(dir, name, 'cli.cjs.v8'))) : []
     }
-    const outputs: Record<string, Buffer>[] = []
+    const outputs: {epub: Buffer; pdf: Buffer}[] = []
     for (const run of ['first', 'second']) {
       const out = path.join(tmp, `cached-${run}`)
       // --embed-fonts loads the font subsetter with import(), which a cached script cannot do.
