@@ -13,6 +13,7 @@ import type {Code, FootnoteReference, Heading, Image, Link, ListItem, Paragraph,
 import {defaultHandlers, toHast, type Handlers, type State} from 'mdast-util-to-hast'
 import {randomBytes} from 'node:crypto'
 import path from 'node:path'
+import {VFile} from 'vfile'
 import type {Book, Section} from '../../book/types.js'
 import {spokenBlocks, type ScriptOptions} from '../audio/script.js'
 import type {Warning} from '../../report.js'
@@ -89,7 +90,8 @@ function classesOf(element: Element): string[] {
 function lineOf(element: Element, fallback: number): number {
   const value = Number(element.properties.dataLine)
   delete element.properties.dataLine
-  return Number.isInteger(value) && value > 0 ? value : fallback
+  // Elements from raw HTML carry their own position (hast-util-raw keeps it).
+  return Number.isInteger(value) && value > 0 ? value : (element.position?.start.line ?? fallback)
 }
 
 /** Replace `element` in its parent by `replacement` nodes. */
@@ -114,7 +116,8 @@ export function renderChapters(book: Book, images: ImageStore, warn: Warn, readA
     const file = chapterFile(section)
     const pending: string[] = []
     const hast = sectionToHast(section, file, pending)
-    const tree = sanitize(hasRaw(hast) ? raw(hast) : hast, xhtmlSchema) as HastRoot
+    // With a file, hast-util-raw gives the elements it parses their source positions (for warnings).
+    const tree = sanitize(hasRaw(hast) ? raw(hast, {file: new VFile()}) : hast, xhtmlSchema) as HastRoot
     const draft: Draft = {section, file, tree, ids: new Map(), spoken: new Map()}
     tidy(draft)
     return draft
