@@ -420,7 +420,16 @@ async function encodeSilence(): Promise<Uint8Array[]> {
 
 /** Edge's voice list (network; the endpoint can be overridden for tests and proxies). */
 export async function listEdgeVoices(options: {voicesUrl?: string; timeoutMs?: number} = {}): Promise<VoiceInfo[]> {
-  const response = await fetch(options.voicesUrl ?? EDGE_VOICES_URL, {signal: AbortSignal.timeout(options.timeoutMs ?? 15_000)})
+  const url = options.voicesUrl ?? EDGE_VOICES_URL
+  let response: Response
+  try {
+    response = await fetch(url, {signal: AbortSignal.timeout(options.timeoutMs ?? 15_000)})
+  } catch (error) {
+    // fetch says only "fetch failed"; the cause names what went wrong (ENOTFOUND, ECONNREFUSED, a timeout).
+    const cause = (error as {cause?: {code?: string; message?: string}}).cause
+    const why = cause?.code ?? cause?.message ?? (error as Error).message
+    throw new EdgeError(`cannot fetch the voice list from ${new URL(url).host}: ${why}`, true)
+  }
   if (!response.ok) throw new EdgeError(`voice list request failed (HTTP ${response.status})`, response.status >= 500)
   const voices = (await response.json()) as {ShortName: string; Locale: string; Gender?: string; FriendlyName?: string}[]
   return voices.map((v) => ({name: v.ShortName, language: v.Locale, gender: v.Gender?.toLowerCase(), description: v.FriendlyName}))

@@ -3,6 +3,7 @@
  */
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -222,6 +223,17 @@ describe('renderAudio with --tts edge', () => {
     const out = await renderAudio({book: again.book, options: again.options, outDir: work, name: 'midway', warn: () => {}, progress: () => {}})
     expect(out.audio).toMatchObject({synthesized: 1, cached: 3})
   }, 30_000)
+
+  it('says which host it could not reach for the voice list', async () => {
+    // A port that was just free: nothing listens there, so the connection is refused at once.
+    const server = net.createServer().listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const {port} = server.address() as net.AddressInfo
+    await new Promise((resolve) => server.close(resolve))
+    await expect(listVoices('edge', {voicesUrl: `http://127.0.0.1:${port}/voices/list`})).rejects.toThrow(
+      new RegExp(`cannot fetch the voice list from 127\\.0\\.0\\.1:${port}: ECONNREFUSED`)
+    )
+  })
 
   it('lists voices from the (fake) service', async () => {
     const voices = await listVoices('edge', {voicesUrl: fake.voicesUrl})
