@@ -7,7 +7,7 @@
  */
 import {franc} from 'franc-min'
 
-// Common characters whose forms differ, simplified and traditional, in the same order.
+// Common characters whose simplified and traditional forms differ.
 const SIMPLIFIED = new Set('这个们国说为时会来对学发经与关开实现进动问题义产业书长马门车东见从两气电话认让际应该没')
 const TRADITIONAL = new Set('這個們國說為時會來對學發經與關開實現進動問題義產業書長馬門車東見從兩氣電話認讓際應該沒')
 

@@ -26,9 +26,9 @@ const END_OF_CENTRAL_DIRECTORY = 0x06054b50
 const UTF8_NAMES = 0x0800
 const MAX_32 = 0xffffffff
 
-/** MS-DOS date and time of `modified` in UTC (zip has no time zones); 1980 is the earliest it holds. */
+/** MS-DOS date and time of `modified` in UTC (zip has no time zones); it holds 1980 to 2107. */
 function dosTime(modified: Date): {date: number; time: number} {
-  const t = new Date(Math.max(modified.getTime(), Date.UTC(1980, 0, 1)))
+  const t = new Date(Math.min(Math.max(modified.getTime(), Date.UTC(1980, 0, 1)), Date.UTC(2107, 11, 31, 23, 59, 58)))
   return {
     date: ((t.getUTCFullYear() - 1980) << 9) | ((t.getUTCMonth() + 1) << 5) | t.getUTCDate(),
     time: (t.getUTCHours() << 11) | (t.getUTCMinutes() << 5) | (t.getUTCSeconds() >> 1)

@@ -64,6 +64,13 @@ describe('packEpub', () => {
     expect(headers.map((h) => h.method)).toEqual([0, 0, 8, 0])
   })
 
+  it('clamps times to what a zip can hold (1980 to 2107)', () => {
+    const early = localHeaders(packEpub([], new Date(Date.UTC(1970, 0, 1))))[0]!
+    expect(early.date).toBe((0 << 9) | (1 << 5) | 1)
+    const late = localHeaders(packEpub([], new Date(Date.UTC(2300, 0, 1))))[0]!
+    expect(late.date).toBe(((2107 - 1980) << 9) | (12 << 5) | 31)
+  })
+
   it('is byte-identical for the same input and time', () => {
     const again = packEpub(
       [
